@@ -1,0 +1,3 @@
+from journey_workbook.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,286 @@
+"""The file backend: a workbook on disk, read and written with openpyxl.
+
+Saving is atomic: the new file is written beside the old one, flushed, then moved over it, so
+an interrupted save leaves the original intact; the previous version is kept as
+``<name>.bak``. A workbook that is open in Excel (its ``~$name`` lock file exists) or
+read-only is not written.
+"""
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any, Optional, Sequence
+
+from openpyxl.drawing.image import Image
+from openpyxl.drawing.picture import PictureFrame
+from openpyxl.drawing.spreadsheet_drawing import AnchorMarker, OneCellAnchor
+from openpyxl.drawing.xdr import XDRPositiveSize2D
+from openpyxl.utils.units import pixels_to_EMU
+
+from journey_workbook.book.base import Backend, RawTable
+from journey_workbook.book.cells import parse_a1, parse_range, range_ref
+from journey_workbook.errors import JourneyError, WorkbookLocked
+from journey_workbook.schema import texts
+
+#: how many rows under a table are checked for values typed outside it
+_BELOW_SCAN = 20
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def lock_file(path: Path) -> Path:
+    """Excel's owner file for an open workbook: ``~$`` plus the name (Excel shortens long
+    names, dropping their first two characters, so both forms are checked by the caller)."""
+    return path.with_name("~$" + path.name)
+
+
+def check_writable(path: Path) -> None:
+    """Raise WorkbookLocked when the workbook must not be written now."""
+    for candidate in (lock_file(path), path.with_name("~$" + path.name[2:])):
+        if candidate.exists() and candidate != path:
+            raise WorkbookLocked(
+                f"{path.name} is open in Excel (lock file {candidate.name} exists), so it was "
+                "not written.",
+                hint="Close it in Excel (or run the command from the Journey ribbon tab "
+                     "inside Excel) and try again. If Excel is closed, delete the lock file.")
+    if path.exists() and not os.access(path, os.W_OK):
+        raise WorkbookLocked(f"{path.name} is read-only, so it was not written.",
+                             hint="Clear the read-only flag or save a copy under another name.")
+    if not os.access(path.parent if str(path.parent) else Path("."), os.W_OK):
+        raise WorkbookLocked(f"The folder of {path.name} is not writable, so nothing was written.",
+                             hint="Copy the workbook to a folder you can write to.")
+
+
+class FileBook(Backend):
+    """A workbook file opened for one action."""
+
+    def __init__(self, path, workbook, values_workbook=None):
+        self.path = Path(path)
+        self.label = self.path.name
+        self.wb = workbook
+        # Cached formula results, loaded only when a table holds formulas (see _values_of).
+        self._values_wb = values_workbook
+        self._tables = {}
+        for ws in self.wb.worksheets:
+            for tbl in ws.tables.values():  # TableList.items() gives refs, not tables
+                self._tables[tbl.displayName.casefold()] = (ws, tbl)
+
+    @classmethod
+    def open(cls, path) -> "FileBook":
+        from journey_workbook.book.loading import load_workbook_safely
+
+        return cls(path, load_workbook_safely(Path(path)))
+
+    # -- reading --------------------------------------------------------------------------
+
+    def table_names(self) -> list[str]:
+        return [tbl.displayName for _, tbl in self._tables.values()]
+
+    def sheet_of_table(self, name: str) -> Optional[str]:
+        found = self._tables.get(name.casefold())
+        return found[0].title if found else None
+
+    def read_table(self, name: str) -> Optional[RawTable]:
+        found = self._tables.get(name.casefold())
+        if not found:
+            return None
+        ws, tbl = found
+        r1, c1, r2, c2 = parse_range(tbl.ref)
+        grid = [[ws.cell(r, c).value for c in range(c1, c2 + 1)] for r in range(r1, r2 + 1)]
+        grid = self._with_cached_values(ws, r1, c1, grid)
+        headers, body = grid[0], grid[1:]
+        while body and all(_is_empty(v) for v in body[-1]):
+            body.pop()
+        below = []
+        for r in range(r2 + 1, r2 + 1 + _BELOW_SCAN):
+            values = [ws.cell(r, c).value for c in range(c1, c2 + 1)]
+            if all(_is_empty(v) for v in values):
+                break
+            below.append((r, values))
+        return RawTable(tbl.displayName, ws.title, r1, c1, headers, body, below)
+
+    def _with_cached_values(self, ws, r1, c1, grid):
+        """Formulas are read as their last computed value, like a person sees them; a
+        formula that was never computed reads as a FormulaWithoutValue marker."""
+        if not any(isinstance(v, str) and v.startswith("=") for row in grid for v in row):
+            return grid
+        if self._values_wb is None:
+            from journey_workbook.book.loading import load_workbook_safely
+
+            self._values_wb = load_workbook_safely(self.path, data_only=True)
+        vws = self._values_wb[ws.title]
+        out = []
+        for i, row in enumerate(grid):
+            new = []
+            for j, v in enumerate(row):
+                if isinstance(v, str) and v.startswith("="):
+                    cached = vws.cell(r1 + i, c1 + j).value
+                    new.append(FormulaWithoutValue(v) if cached is None else cached)
+                else:
+                    new.append(v)
+            out.append(new)
+        return out
+
+    def read_name(self, name: str) -> Any:
+        ws, coord = self._name_cell(name)
+        return ws[coord].value
+
+    def _name_cell(self, name: str):
+        dn = self.wb.defined_names.get(name)
+        if dn is None:
+            raise KeyError(name)
+        for sheet, coord in dn.destinations:
+            return self.wb[sheet], coord.replace("$", "").split(":")[0]
+        raise KeyError(name)
+
+    def meta(self) -> dict[str, str]:
+        if texts.META_SHEET not in self.wb.sheetnames:
+            return {}
+        ws = self.wb[texts.META_SHEET]
+        return {str(r[0].value): str(r[1].value) for r in ws.iter_rows(max_col=2)
+                if r[0].value is not None}
+
+    # -- writing --------------------------------------------------------------------------
+
+    def write_table(self, name, rows, formats=None) -> None:
+        ws, tbl = self._tables[name.casefold()]
+        r1, c1, r2, c2 = parse_range(tbl.ref)
+        width = c2 - c1 + 1
+        new_r2 = r1 + max(1, len(rows))
+        self._check_room(ws, tbl, r2, new_r2, c1, c2)
+        for r in range(r1 + 1, max(r2, new_r2) + 1):
+            i = r - r1 - 1
+            for j in range(width):
+                cell = ws.cell(r, c1 + j)
+                if i < len(rows):
+                    cell.value = rows[i][j] if j < len(rows[i]) else None
+                    fmt = formats[i][j] if formats and i < len(formats) and j < len(formats[i]) else None
+                    if fmt:
+                        cell.number_format = fmt
+                else:
+                    cell.value = None
+        self._resize(tbl, r1, c1, new_r2, c2)
+
+    def append_rows(self, name, rows, formats=None) -> None:
+        """Add rows after the table's last filled row, growing the table."""
+        raw = self.read_table(name)
+        existing = raw.rows
+        self.write_rows_at(name, len(existing), rows, formats)
+
+    def write_rows_at(self, name, start_index, rows, formats=None) -> None:
+        ws, tbl = self._tables[name.casefold()]
+        r1, c1, r2, c2 = parse_range(tbl.ref)
+        new_r2 = max(r2, r1 + start_index + len(rows))
+        self._check_room(ws, tbl, r2, new_r2, c1, c2)
+        for i, row in enumerate(rows):
+            r = r1 + 1 + start_index + i
+            for j, value in enumerate(row):
+                cell = ws.cell(r, c1 + j)
+                cell.value = value
+                fmt = formats[i][j] if formats and j < len(formats[i]) else None
+                if fmt:
+                    cell.number_format = fmt
+        self._resize(tbl, r1, c1, new_r2, c2)
+
+    def _check_room(self, ws, tbl, old_r2, new_r2, c1, c2) -> None:
+        """Growing a table must not write over what a person typed below it."""
+        for r in range(old_r2 + 1, new_r2 + 1):
+            for c in range(c1, c2 + 1):
+                if not _is_empty(ws.cell(r, c).value):
+                    raise JourneyError(
+                        f"Table {tbl.displayName} on sheet '{ws.title}' needs to grow to row "
+                        f"{new_r2}, but {ws.cell(r, c).coordinate} below it is not empty.",
+                        hint="Move what is below the table further down, or make it part of "
+                             "the table, then run the command again.")
+
+    @staticmethod
+    def _resize(tbl, r1, c1, r2, c2) -> None:
+        ref = range_ref(r1, c1, r2, c2)
+        tbl.ref = ref
+        if tbl.autoFilter is not None:
+            tbl.autoFilter.ref = ref
+
+    def write_name(self, name, value, number_format=None) -> None:
+        ws, coord = self._name_cell(name)
+        ws[coord].value = value
+        if number_format:
+            ws[coord].number_format = number_format
+
+    def put_picture(self, sheet, name, png, anchor, width, height) -> None:
+        ws = self.wb[sheet]
+        image = Image(io.BytesIO(png))
+        image.width, image.height = width, height
+        old = next((im for im in ws._images if picture_name(im) == name), None)
+        if old is not None:
+            # Keep where the user may have moved it; take the new size.
+            marker = old.anchor._from
+            ws._images.remove(old)
+        else:
+            row, col = parse_a1(anchor)
+            marker = AnchorMarker(col=col - 1, row=row - 1)
+        frame = PictureFrame()
+        frame.nvPicPr.cNvPr.name = name
+        frame.nvPicPr.cNvPr.descr = name
+        frame.spPr.prstGeom = None
+        new_anchor = OneCellAnchor(_from=marker, ext=XDRPositiveSize2D(
+            pixels_to_EMU(width), pixels_to_EMU(height)))
+        new_anchor.pic = frame
+        image.anchor = new_anchor
+        _finish_frame(frame)
+        ws.add_image(image)
+
+    def picture_names(self, sheet: str) -> list[str]:
+        return [picture_name(im) for im in self.wb[sheet]._images]
+
+    def save(self, path=None) -> Path:
+        target = Path(path) if path else self.path
+        check_writable(target)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                self.wb.save(fh)
+                fh.flush()
+                os.fsync(fh.fileno())
+            if target.exists():
+                shutil.copy2(target, backup_path(target))
+            os.replace(tmp, target)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+        self.path = target
+        return target
+
+
+class FormulaWithoutValue(str):
+    """A formula cell whose result was never computed (saved by a program that does not
+    calculate). Readers report it instead of reading it as text."""
+
+
+def backup_path(path: Path) -> Path:
+    return path.with_name(path.name + ".bak")
+
+
+def picture_name(image) -> Optional[str]:
+    anchor = getattr(image, "anchor", None)
+    pic = getattr(anchor, "pic", None)
+    try:
+        return pic.nvPicPr.cNvPr.name
+    except AttributeError:
+        return None
+
+
+def _finish_frame(frame) -> None:
+    """What openpyxl's drawing writer fills in for pictures it names itself."""
+    from openpyxl.drawing.fill import Blip
+    from openpyxl.drawing.geometry import PresetGeometry2D
+
+    frame.blipFill.blip = Blip()
+    frame.blipFill.blip.cstate = "print"
+    frame.spPr.prstGeom = PresetGeometry2D(prst="rect")
+    frame.spPr.ln = None
