@@ -11,7 +11,7 @@ from journey_workbook.book.cells import a1, column_index
 # Shown size on the sheet (pixels); the PNG itself is charts.PIXEL_SIZE, i.e. sharper.
 WIDTH, HEIGHT = 640, 360
 _ROWS_PER_CHART = 19  # 360 px at Excel's default 20 px rows, plus a gap
-_COLUMNS = ("E", "P")
+_COLUMNS = ("E", "O")
 MAX_TRAJECTORIES = 8
 
 ZH = {
@@ -22,7 +22,7 @@ ZH = {
                    "no_data": "暂无实际数据"},
     "timeline": {"title": "客户成功旅程时间线", "milestones": "里程碑", "as_of": "截至",
                  "renewal": "续约", "done": "已完成", "planned": "计划中", "overdue": "已逾期",
-                 "stage_done": "已完成", "stage_current": "进行中", "stage_upcoming": "未开始",
+                 "stage_done": "已完成阶段", "stage_current": "进行中", "stage_upcoming": "未开始",
                  "no_stages": "尚未排定阶段", "no_milestones": "暂无里程碑",
                  "no_dates": "未设置日期"},
     "status": {"achieved": "达成", "on_track": "正常", "at_risk": "有风险",

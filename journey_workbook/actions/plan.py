@@ -8,7 +8,6 @@ renewal review), so a generated row the user re-dated or re-worded is not added 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 
 from journey_workbook import formats
 from journey_workbook.actions.common import open_file, read
@@ -51,19 +50,26 @@ class PlanResult:
         return out
 
 
-def plan(book: Backend, as_of: date | None = None) -> PlanResult:
+def plan(book: Backend, parts=("plan", "calendar")) -> PlanResult:
+    """Add the missing plan rows and/or calendar rows (``parts``) to the open workbook."""
     journey, report = read(book)
     result = PlanResult(report=report)
-    book.status("Generating the period plan...")
-    _add_plan(book, journey, result)
-    book.status("Generating the milestone calendar...")
-    _add_calendar(book, journey, result)
+    if "plan" in parts:
+        book.status("Generating the period plan...")
+        _add_plan(book, journey, result)
+    if "calendar" in parts:
+        if "plan" not in parts:  # review topics name the metrics due: use the full plan
+            journey.plan.extend(p for t in journey.targets
+                                if t.metric_id not in {q.metric_id for q in journey.plan}
+                                for p in decompose(t, journey.cadence))
+        book.status("Generating the milestone calendar...")
+        _add_calendar(book, journey, result)
     return result
 
 
-def plan_file(path, as_of: date | None = None) -> PlanResult:
+def plan_file(path, parts=("plan", "calendar")) -> PlanResult:
     book = open_file(path)
-    result = plan(book, as_of)
+    result = plan(book, parts)
     if result.plan_rows or result.calendar_rows:
         book.save()
     result.path = str(path)

@@ -98,3 +98,24 @@ def refresh_file(path, as_of: date, charts: bool = True,
         book.save()
     result.path = str(path)
     return result
+
+
+def redraw(book: Backend, as_of: date,
+           progress: Callable[[str], None] = lambda s: None) -> RefreshResult:
+    """Redraw the charts only: compute as refresh does, write no table or figure."""
+    journey, report = read(book)
+    if not report.valid:
+        return RefreshResult(False, report)
+    frame = compute_attainment(journey.targets, journey.plan, journey.actuals, as_of,
+                               journey.thresholds)
+    from journey_workbook.actions.draw import draw_charts
+
+    def step(text):
+        progress(text)
+        book.status(text)
+
+    result = RefreshResult(True, report, as_of, health_score(journey.targets, frame))
+    result.headline = headline(journey.targets, [], journey.calendar, as_of,
+                               journey.client.get("renewal_date"), result.health)
+    result.charts = draw_charts(book, journey, frame, as_of, step)
+    return result
