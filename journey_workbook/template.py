@@ -11,6 +11,7 @@ from typing import Iterable, Optional
 from openpyxl import Workbook
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table as XlTable, TableStyleInfo
@@ -59,8 +60,23 @@ def build_workbook(lang: str = "en") -> Workbook:
     _write_meta(wb, lang)
     _add_validations(wb, lang)
     _colour_statuses(wb, lang)
+    for ws in wb.worksheets:
+        _print_setup(ws)
     wb.active = 0
     return wb
+
+
+HEADER_FILL = PatternFill(start_color="1F4E78", end_color="1F4E78", fill_type="solid")
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+
+
+def _print_setup(ws) -> None:
+    """Landscape, one page wide: what a CSM prints or exports to PDF for a review."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
 
 
 # -- tables ---------------------------------------------------------------------------------
@@ -69,9 +85,13 @@ def _write_table(ws, tbl: Table, lang: str, rows: list[list]) -> None:
     top, left = parse_a1(tbl.anchor)
     for j, col in enumerate(tbl.columns):
         cell = ws.cell(top, left + j, col.header(lang))
-        cell.font = Font(bold=True)
+        # Explicit header colours as well as the table style: LibreOffice and some viewers
+        # do not draw Excel table styles.
+        cell.font = HEADER_FONT
+        cell.fill = HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="center")
-        ws.column_dimensions[column_letter(left + j)].width = col.width
+        dim = ws.column_dimensions[column_letter(left + j)]
+        dim.width = max(dim.width, col.width) if dim.customWidth else col.width
     for i, row in enumerate(rows, 1):
         for j, value in enumerate(row):
             ws.cell(top + i, left + j, value)
@@ -125,6 +145,12 @@ def _enum_default(field, lang: str):
 def _write_dashboard(wb: Workbook, lang: str) -> None:
     risks = table("tblRisks")
     ws = wb.create_sheet(risks.sheet(lang))
+    ws.column_dimensions["A"].width = 26
+    ws.column_dimensions["B"].width = 26
+    # Chart columns get an explicit width so that Excel and LibreOffice (whose default
+    # column widths differ) place the pictures the same way; see actions/draw.py.
+    for col in range(4, 30):
+        ws.column_dimensions[column_letter(col)].width = 10
     ws["A1"] = texts.DASHBOARD_TITLE[lang]
     ws["A1"].font = Font(bold=True, size=16)
     for name, row, en, zh, fmt in texts.HEADLINES:
@@ -150,11 +176,15 @@ def _write_guide(wb: Workbook, lang: str) -> None:
             ws.merge_cells(start_row=i, start_column=1, end_row=i, end_column=2)
             a.font = Font(bold=True, size=14 if i == 1 else 11)
             a.alignment = Alignment(wrap_text=True, vertical="top")
+            ws.row_dimensions[i].height = 24 if i == 1 else 32
             continue
         a.font = Font(bold=True)
         a.alignment = Alignment(vertical="top")
         b = ws.cell(i, 2, body)
         b.alignment = Alignment(wrap_text=True, vertical="top")
+        # Row heights are not recalculated on open by every app: set them from the text.
+        per_line = 95 if lang == "en" else 50
+        ws.row_dimensions[i].height = 15 * (1 + len(body) // per_line) + 3
     ws.sheet_view.showGridLines = False
 
 

@@ -44,4 +44,7 @@ def attainment_rows(frame, units: dict[str, str], lang: str) -> tuple[list[list]
 
 
 def risk_rows(risks, lang: str) -> list[list]:
-    return [[ENUMS["risk"].label(r.kind, lang), r.item, r.detail] for r in risks]
+    from journey_workbook.risk_text import risk_detail, risk_item
+
+    return [[ENUMS["risk"].label(r.kind, lang), risk_item(r, lang), risk_detail(r, lang)]
+            for r in risks]

@@ -11,7 +11,7 @@ from journey_workbook.book.cells import a1, column_index
 # Shown size on the sheet (pixels); the PNG itself is charts.PIXEL_SIZE, i.e. sharper.
 WIDTH, HEIGHT = 640, 360
 _ROWS_PER_CHART = 19  # 360 px at Excel's default 20 px rows, plus a gap
-_COLUMNS = ("E", "O")
+_COLUMNS = ("E", "N")  # columns are 10 wide (75 px): 9 columns per 640 px chart
 MAX_TRAJECTORIES = 8
 
 ZH = {

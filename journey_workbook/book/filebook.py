@@ -248,6 +248,11 @@ class FileBook(Backend):
                 os.fsync(fh.fileno())
             if target.exists():
                 shutil.copy2(target, backup_path(target))
+                shutil.copymode(target, tmp)
+            else:  # mkstemp makes the file private; a workbook gets the usual permissions
+                umask = os.umask(0)
+                os.umask(umask)
+                os.chmod(tmp, 0o666 & ~umask)
             os.replace(tmp, target)
         except BaseException:
             if os.path.exists(tmp):

@@ -47,7 +47,7 @@ BACKBONE = (
     ("S7", 7, ("Value realisation", "价值实现"),
      ("Runs the process on the product and reports actuals", "在产品上运行业务并上报实际数据"),
      ("Tracks attainment, removes blockers, coaches adoption", "跟踪达成情况，消除障碍，辅导使用"),
-     ("CSM", "客户成功经理"), 12,
+     ("CSM", "客户成功经理"), 26,
      ("Period milestones met for the key metrics", "重点指标达成阶段目标")),
     ("S8", 8, ("Business review", "业务复盘"),
      ("Reviews results with its management", "与管理层一起复盘成果"),
@@ -59,7 +59,7 @@ BACKBONE = (
      ("Decides on renewal and further scope", "决定续约和扩展范围"),
      ("Shows the value delivered and proposes the next year's goals",
       "展示已交付价值并提出下一年目标"),
-     ("Account manager", "客户经理"), 4,
+     ("Account manager", "客户经理"), 8,
      ("Renewal signed, or a quantified reason why not", "完成续约，或给出量化的未续约原因")),
 )
 
