@@ -21,7 +21,8 @@ class UnreadableWorkbook(JourneyError):
     `too-large`, `zip-bomb`, `too-many-parts`, `bad-part-name`, `malformed-xml`, `missing-part`,
     `unsupported-content`."""
 
-    def __init__(self, code: str, message: str, hint: str | None = None, part: str | None = None) -> None:
+    def __init__(self, code: str, message: str, hint: str | None = None,
+                 part: str | None = None) -> None:
         super().__init__(message, hint)
         self.code = code
         self.part = part

@@ -25,8 +25,11 @@ class Issue:
 
     def text(self) -> str:
         shown = "" if self.value is None or self.value == "" else f" (found: {self.value!r})"
+        message = self.message.rstrip()
+        if not shown and message.endswith("."):
+            message = message[:-1]  # the sentence gets its full stop below
         hint = f" Fix: {self.hint}" if self.hint else ""
-        return f"{self.location()}: {self.message}{shown}.{hint}".replace("..", ".")
+        return f"{self.location()}: {message}{shown}.{hint}"
 
 
 @dataclass

@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
+from openpyxl.cell.rich_text import CellRichText
 from openpyxl.drawing.image import Image
 from openpyxl.drawing.picture import PictureFrame
 from openpyxl.drawing.spreadsheet_drawing import AnchorMarker, OneCellAnchor
@@ -27,6 +28,13 @@ from journey_workbook.schema import texts
 
 #: how many rows under a table are checked for values typed outside it
 _BELOW_SCAN = 20
+
+
+def _plain(value: Any) -> Any:
+    """Rich text (loaded as such so that saving keeps it) reads as its plain text."""
+    if isinstance(value, CellRichText):
+        return str(value)
+    return value
 
 
 def _is_empty(value: Any) -> bool:
@@ -59,10 +67,16 @@ def check_writable(path: Path) -> None:
 class FileBook(Backend):
     """A workbook file opened for one action."""
 
-    def __init__(self, path, workbook, values_workbook=None):
+    #: kinds of content whose loss on save is accepted: openpyxl keeps a comment's text and
+    #: author but resets its box (size, colour, visibility) to the default
+    ACCEPTED_DAMAGE = frozenset({"comment"})
+
+    def __init__(self, path, workbook, values_workbook=None, info=None):
         self.path = Path(path)
         self.label = self.path.name
         self.wb = workbook
+        self.info = info  # package.PackageInfo of the file as opened; None for a new book
+        self.notes: list[str] = []  # what a save accepted (see ACCEPTED_DAMAGE)
         # Cached formula results, loaded only when a table holds formulas (see _values_of).
         self._values_wb = values_workbook
         self._tables = {}
@@ -72,9 +86,10 @@ class FileBook(Backend):
 
     @classmethod
     def open(cls, path) -> "FileBook":
-        from journey_workbook.book.loading import load_workbook_safely
+        from journey_workbook.book.loading import open_package
 
-        return cls(path, load_workbook_safely(Path(path)))
+        info, wb = open_package(Path(path))
+        return cls(path, wb, info=info)
 
     # -- reading --------------------------------------------------------------------------
 
@@ -91,14 +106,15 @@ class FileBook(Backend):
             return None
         ws, tbl = found
         r1, c1, r2, c2 = parse_range(tbl.ref)
-        grid = [[ws.cell(r, c).value for c in range(c1, c2 + 1)] for r in range(r1, r2 + 1)]
+        grid = [[_plain(ws.cell(r, c).value) for c in range(c1, c2 + 1)]
+                for r in range(r1, r2 + 1)]
         grid = self._with_cached_values(ws, r1, c1, grid)
         headers, body = grid[0], grid[1:]
         while body and all(_is_empty(v) for v in body[-1]):
             body.pop()
         below = []
         for r in range(r2 + 1, r2 + 1 + _BELOW_SCAN):
-            values = [ws.cell(r, c).value for c in range(c1, c2 + 1)]
+            values = [_plain(ws.cell(r, c).value) for c in range(c1, c2 + 1)]
             if all(_is_empty(v) for v in values):
                 break
             below.append((r, values))
@@ -110,9 +126,9 @@ class FileBook(Backend):
         if not any(isinstance(v, str) and v.startswith("=") for row in grid for v in row):
             return grid
         if self._values_wb is None:
-            from journey_workbook.book.loading import load_workbook_safely
+            from journey_workbook.book.loading import load_values
 
-            self._values_wb = load_workbook_safely(self.path, data_only=True)
+            self._values_wb = load_values(self.path, self.info)
         vws = self._values_wb[ws.title]
         out = []
         for i, row in enumerate(grid):
@@ -238,8 +254,18 @@ class FileBook(Backend):
         return [picture_name(im) for im in self.wb[sheet]._images]
 
     def save(self, path=None) -> Path:
+        """Write atomically, keeping a .bak; refuse (WouldLoseContent, nothing written) when
+        openpyxl would drop or damage something the workbook holds."""
         target = Path(path) if path else self.path
         check_writable(target)
+        if self.info is not None:
+            from journey_workbook.book.package import ensure_nothing_lost, parts_openpyxl_would_drop
+
+            ensure_nothing_lost(self.info, rich_text=True, allow=self.ACCEPTED_DAMAGE)
+            accepted = [p for p in parts_openpyxl_would_drop(self.info, rich_text=True)
+                        if p.kind in self.ACCEPTED_DAMAGE and p.fate != "kept"]
+            self.notes = [f"{p.detail} on sheet '{p.sheet}': kept, box formatting reset"
+                          for p in accepted]
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
         try:
             with os.fdopen(fd, "wb") as fh:

@@ -1,19 +1,18 @@
 """Opening a workbook file with openpyxl, behind the package checks of package.py."""
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
-import openpyxl
-
-from journey_workbook.errors import UnreadableWorkbook
+from journey_workbook.book.package import PackageInfo, inspect_package, load_safely
 
 
-def load_workbook_safely(path: Path, data_only: bool = False):
-    if not path.exists():
-        raise UnreadableWorkbook("not-found", f"{path} does not exist.",
-                                 hint="Check the file name and folder.")
-    with warnings.catch_warnings():
-        # openpyxl warns about parts it does not model; package.py reports those properly.
-        warnings.simplefilter("ignore")
-        return openpyxl.load_workbook(path, data_only=data_only)
+def open_package(path: Path) -> tuple[PackageInfo, object]:
+    """Inspect the file (refusing hostile or unreadable ones) and load it with openpyxl.
+    Rich text is loaded as rich text so that saving keeps it."""
+    info = inspect_package(path)
+    return info, load_safely(path, info=info, rich_text=True)
+
+
+def load_values(path: Path, info: PackageInfo):
+    """The same workbook with formulas replaced by their cached results."""
+    return load_safely(path, info=info, data_only=True)
