@@ -62,6 +62,12 @@ class Backend(ABC):
         position and style. ``formats`` gives a number format per cell (None = leave)."""
 
     @abstractmethod
+    def append_rows(self, name: str, rows: Sequence[Sequence[Any]],
+                    formats: Optional[Sequence[Sequence[Optional[str]]]] = None) -> None:
+        """Add ``rows`` after the table's last filled row, growing the table; rows already
+        there are not touched."""
+
+    @abstractmethod
     def read_name(self, name: str) -> Any:
         """The value of the single cell a workbook-level defined name points to."""
 
