@@ -58,7 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
                         description="Fill tblPlan for targets without plan rows and tblCalendar "
                                     "with the default schedule. Existing rows are never changed.")
     pl.add_argument("file", type=Path)
-    pl.add_argument("--as-of", type=_date, default=None, help="YYYY-MM-DD (default today)")
+    which = pl.add_mutually_exclusive_group()
+    which.add_argument("--plan-only", action="store_true", help="only fill tblPlan")
+    which.add_argument("--calendar-only", action="store_true", help="only fill tblCalendar")
 
     v = sub.add_parser("validate", help="check a workbook and list every problem",
                        description="List every problem with sheet, cell, value and fix. "
@@ -138,7 +140,9 @@ def _run(args) -> int:
     if args.command == "plan":
         from journey_workbook.actions.plan import plan_file
 
-        result = plan_file(args.file, as_of=args.as_of or date.today())
+        parts = ("plan",) if args.plan_only else ("calendar",) if args.calendar_only else (
+            "plan", "calendar")
+        result = plan_file(args.file, parts)
         for line in result.lines():
             print(line)
         return 0

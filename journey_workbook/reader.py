@@ -41,6 +41,13 @@ class Journey:
     calendar: list[Milestone] = field(default_factory=list)
     roles: list[dict] = field(default_factory=list)
     raw: dict[str, RawTable] = field(default_factory=dict)
+    #: metric IDs with a row on the Targets sheet, valid or not: their plan and actual rows
+    #: are not reported again when the target row itself has a problem
+    listed: set[str] = field(default_factory=set)
+    #: whether tblTargets / tblPlan could be read at all; when not, rows that refer to them
+    #: are not cross-checked (every one would be flagged for the one missing column)
+    targets_read: bool = False
+    plan_read: bool = False
 
     def target(self, metric_id: str) -> Optional[Target]:
         return next((t for t in self.targets if t.metric_id == metric_id), None)
@@ -170,11 +177,7 @@ def read_journey(book: Backend) -> tuple[Journey, Report]:
         raw = book.read_table(tbl.name)
         if raw is None:
             if tbl.name in REQUIRED_TABLES:
-                report.add("missing-table",
-                           f"The workbook has no table named {tbl.name} (sheet '{tbl.sheet_en}' / "
-                           f"'{tbl.sheet_zh}')",
-                           "Restore it from a backup or the template: table names must stay as "
-                           "they are (Table Design > Table Name).", table=tbl.name)
+                _report_missing_table(book, tbl, j.lang, report)
             continue
         j.raw[tbl.name] = raw
     rows = {}
@@ -192,6 +195,38 @@ def read_journey(book: Backend) -> tuple[Journey, Report]:
     _read_calendar(j, rows.get("tblCalendar"))
     _read_roles(j, rows.get("tblRoles"))
     return j, report
+
+
+def _report_missing_table(book: Backend, tbl: Table, lang: str, report: Report) -> None:
+    """A table renamed by hand (Excel's Table1) is found by its headers and named; a table
+    that is really gone is reported on the sheet it belongs to."""
+    found = _renamed_table(book, tbl)
+    if found is not None:
+        report.add("missing-table",
+                   f"The table {found.name} has the columns of {tbl.name}, but table names must "
+                   "stay as they are", f"Rename it back to {tbl.name} (Table Design > Table "
+                   "Name).", sheet=found.sheet, cell=found.header_cell(0), value=found.name,
+                   table=tbl.name)
+        return
+    report.add("missing-table",
+               f"The workbook has no table named {tbl.name} (sheet '{tbl.sheet_en}' / "
+               f"'{tbl.sheet_zh}')",
+               "Restore it from a backup or the template: table names must stay as "
+               "they are (Table Design > Table Name).", sheet=tbl.sheet(lang), table=tbl.name)
+
+
+def _renamed_table(book: Backend, tbl: Table) -> Optional[RawTable]:
+    known = {t.name.casefold() for t in TABLES}
+    names = header_map(tbl)
+    required = {c.key for c in tbl.columns if c.required}
+    for other in book.table_names():
+        if other.casefold() in known:
+            continue
+        raw = book.read_table(other)
+        keys = {names.get(normalise_header(h)) for h in raw.headers} - {None} if raw else set()
+        if required <= keys and 2 * len(keys) >= len(tbl.columns):
+            return raw
+    return None
 
 
 def _guess_language(book: Backend) -> str:
@@ -290,11 +325,13 @@ def _read_targets(j: Journey, rows) -> None:
         return
     stages = {s["stage_id"] for s in j.backbone}
     start0, end0 = j.client.get("contract_start"), j.client.get("contract_end")
+    j.targets_read = True
     seen: dict[str, str] = {}
     for row in rows:
         mid = row.text("metric_id", required=True)
         if not mid:
             continue
+        j.listed.add(mid)
         metric = j.catalog.get(mid)
         if metric is None:
             row.issue("metric_id", "unknown-metric", f"Metric ID {mid} is not in the catalog",
@@ -310,13 +347,16 @@ def _read_targets(j: Journey, rows) -> None:
         direction = row.enum("direction", "direction") or metric.direction
         unit = metric.unit
         needs_base = direction in ("increase", "decrease")
+        # A cumulative total starts from 0, so its baseline may stay blank (as core reads it).
+        cumulative = metric.aggregation == "cumulative"
+        base_required = needs_base and not cumulative
         if is_blank(row.raw("target")) and is_blank(row.raw("baseline")):
             # A suggested row nobody has filled in yet: not an error, just not counted.
             row.issue("target", "target-not-set", f"{mid} has no baseline or target yet, so it "
                       "is left out", "Fill in Baseline and Target, or delete the row.",
                       severity="warning")
             continue
-        baseline = row.get("baseline", lambda v: parse_value(v, unit), required=needs_base,
+        baseline = row.get("baseline", lambda v: parse_value(v, unit), required=base_required,
                            what=f" for an {direction} target")
         target = row.get("target", lambda v: parse_value(v, unit), required=True)
         start = row.get("start", parse_date) or start0
@@ -341,15 +381,16 @@ def _read_targets(j: Journey, rows) -> None:
             row.issue("due", "due-before-start", f"Due {due} is before Start {start}",
                       "Swap or correct the dates.")
             continue
-        if target is None or (needs_base and baseline is None):
+        if target is None or (base_required and baseline is None):
             continue
-        if needs_base and abs(target - baseline) < 1e-12:
+        base = 0.0 if baseline is None and cumulative else baseline
+        if needs_base and abs(target - base) < 1e-12:
             row.issue("target", "target-equals-baseline",
                       f"Target equals the baseline, so there is nothing to {direction}",
                       "Set a target above the baseline (increase) or below it (decrease), or "
                       "use at least / at most to hold a level.")
             continue
-        if needs_base and (target > baseline) != (direction == "increase"):
+        if needs_base and (target > base) != (direction == "increase"):
             row.issue("target", "target-against-direction",
                       f"A {direction} target should be {'above' if direction == 'increase' else 'below'} "
                       "its baseline", "Check Baseline, Target and Direction.")
@@ -366,8 +407,9 @@ def _period_reader(j: Journey):
 
 
 def _read_plan(j: Journey, rows) -> None:
-    if not _usable(rows):
+    if not _usable(rows) or not j.targets_read:
         return
+    j.plan_read = True
     seen: dict[tuple, str] = {}
     for row in rows:
         mid = row.text("metric_id", required=True)
@@ -375,6 +417,8 @@ def _read_plan(j: Journey, rows) -> None:
         if not mid or period is None:
             continue
         tgt = j.target(mid)
+        if tgt is None and mid in j.listed:
+            continue  # the target row is not usable yet and says why
         if tgt is None:
             row.issue("metric_id", "plan-without-target",
                       f"{mid} has plan rows but no valid target row", "Add (or fix) its row on "
@@ -398,7 +442,7 @@ def _read_plan(j: Journey, rows) -> None:
 
 
 def _read_actuals(j: Journey, rows) -> None:
-    if not _usable(rows):
+    if not _usable(rows) or not j.targets_read:
         return
     planned = {(p.metric_id, p.period) for p in j.plan}
     seen: dict[tuple, str] = {}
@@ -413,7 +457,7 @@ def _read_actuals(j: Journey, rows) -> None:
                 row.issue("metric_id", "unknown-metric", f"Metric ID {mid} is not in the catalog",
                           "Use a Metric ID from the drop-down.")
             continue
-        if (mid, period) not in planned:
+        if j.plan_read and (mid, period) not in planned:
             row.issue("period", "actual-without-plan",
                       f"There is no plan row for {mid} in {period.label}",
                       "Check the period, or run 'plan' / add the plan row first.")

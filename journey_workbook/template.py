@@ -55,7 +55,9 @@ def build_workbook(lang: str = "en") -> Workbook:
             _write_dashboard(wb, lang)
         else:
             tbl = table(key)
-            _write_table(wb.create_sheet(tbl.sheet(lang)), tbl, lang, _seed_rows(tbl, lang))
+            ws = wb.create_sheet(tbl.sheet(lang))
+            _write_table(ws, tbl, lang, _seed_rows(tbl, lang))
+            _format_seeded_values(ws, tbl)
     _write_lists(wb, lang)
     _write_meta(wb, lang)
     _add_validations(wb, lang)
@@ -123,6 +125,24 @@ def _seed_rows(tbl: Table, lang: str) -> list[list]:
         return [[resp[pick], ENUMS["side"].label(side, lang), None, role[pick], None]
                 for resp, side, role in seed.ROLES]
     return []
+
+
+def _format_seeded_values(ws, tbl: Table) -> None:
+    """Seeded values whose format depends on the row: a percent metric's benchmark shows as
+    35%, not 0.35, and the status thresholds as 90%."""
+    top, left = parse_a1(tbl.anchor)
+    keys = [c.key for c in tbl.columns]
+    if tbl.name == "tblCatalog":
+        col = left + keys.index("benchmark")
+        for i, m in enumerate(seed.CATALOG, 1):
+            fmt = formats.unit_format(m[4])
+            if fmt and m[8] is not None:
+                ws.cell(top + i, col).number_format = fmt
+    elif tbl.name == "tblSettings":
+        col = left + keys.index("value")
+        for i, f in enumerate(SETTINGS, 1):
+            if f.kind == "ratio":
+                ws.cell(top + i, col).number_format = formats.RATIO
 
 
 def catalog_row(m: tuple, lang: str) -> list:

@@ -54,7 +54,7 @@ def write_demo(outdir, as_of: date = date(2026, 7, 15),
         path = outdir / f"example-client.{lang}.xlsx"
         book = new_workbook(path, CLIENT[lang], client_id="DEMO-001", industry="",
                             arr=1_200_000, start=START, end=END, lang=lang, csm=CSM[lang],
-                            overwrite=True)
+                            overwrite=True, save=False)  # one save: no intermediate .bak
         _fill(book, lang)
         plan(book)
         _mark_done(book, lang, as_of)

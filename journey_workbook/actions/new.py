@@ -17,8 +17,9 @@ from journey_workbook.template import build_workbook
 def new_workbook(out, client: str, *, client_id: str = "", industry: str = "",
                  arr: Optional[float] = None, start: Optional[date] = None,
                  end: Optional[date] = None, cadence: str = "quarter", lang: str = "en",
-                 csm: str = "", overwrite: bool = False) -> FileBook:
-    """Create ``out``; returns the open FileBook (already saved) so callers can add to it."""
+                 csm: str = "", overwrite: bool = False, save: bool = True) -> FileBook:
+    """Create ``out``; returns the open FileBook (saved unless ``save`` is False, for a
+    caller that adds to it and saves once, so that the .bak is the previous file)."""
     out = Path(out)
     if out.suffix.lower() != ".xlsx":
         raise JourneyError(f"{out.name}: a journey workbook is saved as .xlsx.",
@@ -30,8 +31,10 @@ def new_workbook(out, client: str, *, client_id: str = "", industry: str = "",
     if start and end and end <= start:
         raise JourneyError(f"The contract end {end} is not after its start {start}.",
                            hint="Check --start and --end (YYYY-MM-DD).")
-    if industry and not any(industry in m[7] for m in CATALOG):
-        known = sorted({s.strip() for m in CATALOG for s in m[7].split(";") if s.strip()})
+    industry = industry.strip().casefold()
+    # A whole tag, not a substring: "sur" must not pass as "insurance" and suggest nothing.
+    if industry and not any(industry in _industries(m) for m in CATALOG):
+        known = sorted({s for m in CATALOG for s in _industries(m)})
         raise JourneyError(f"No catalog metric is tagged with the industry {industry!r}.",
                            hint="Use one of: " + ", ".join(known) + " (or leave --industry out).")
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -50,18 +53,26 @@ def new_workbook(out, client: str, *, client_id: str = "", industry: str = "",
     book.write_table("tblClient", rows, fmts)
     if industry:
         suggest_targets(book, industry, lang)
-    book.save()
+    if save:
+        book.save()
     return book
+
+
+def _industries(metric: tuple) -> list[str]:
+    return [s.strip().casefold() for s in metric[7].split(";") if s.strip()]
 
 
 def suggest_targets(book: FileBook, industry: str, lang: str) -> int:
     """Target rows (priority normal, values blank) for the catalog's metrics of ``industry``."""
+    from journey_workbook.actions.targets import target_row_formats
+    from journey_workbook.writer import in_table_order
+
     tbl = table("tblTargets")
     keys = [c.key for c in tbl.columns]
-    rows = []
-    for mid, name, *_rest in CATALOG:
-        industries = [s.strip() for s in _rest[5].split(";")]
-        if industry not in industries:
+    rows, fmts = [], []
+    for m in CATALOG:
+        mid, name, unit = m[0], m[1], m[4]
+        if industry.casefold() not in _industries(m):
             continue
         row = [None] * len(keys)
         row[keys.index("metric_id")] = mid
@@ -69,5 +80,8 @@ def suggest_targets(book: FileBook, industry: str, lang: str) -> int:
         row[keys.index("priority")] = ENUMS["priority"].label("normal", lang)
         row[keys.index("weight")] = 1
         rows.append(row)
-    book.append_rows("tblTargets", rows)
+        fmts.append(target_row_formats(unit))
+    raw = book.read_table("tblTargets")
+    book.append_rows("tblTargets", in_table_order(raw, "tblTargets", rows),
+                     in_table_order(raw, "tblTargets", fmts))
     return len(rows)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from journey_workbook import formats
-from journey_workbook.actions.common import open_file, read
+from journey_workbook.actions.common import notice_days, open_file, read, renewal_date
 from journey_workbook.book.base import Backend
 from journey_workbook.core.periods import Period
 from journey_workbook.core.plan import decompose, default_calendar
@@ -44,7 +44,10 @@ class PlanResult:
         out.append(f"Added {self.plan_rows} plan row(s) for {len(self.planned_metrics)} "
                    f"metric(s) and {self.calendar_rows} calendar row(s)"
                    + (f" to {self.path}" if self.path else "") + ".")
-        if not self.plan_rows and not self.calendar_rows:
+        if self.report.errors:
+            out.append(f"{len(self.report.errors)} problem(s) above kept rows from being added: "
+                       "fix them and run plan again.")
+        elif not self.plan_rows and not self.calendar_rows:
             out.append("Nothing to add: every target already has a plan and the calendar is "
                        "complete.")
         return out
@@ -95,7 +98,9 @@ def _add_plan(book: Backend, journey, result: PlanResult) -> None:
     have = _ids_in(book, "tblPlan")
     rows, fmts = [], []
     for target in journey.targets:
-        if target.metric_id in have or target.priority == "hidden":
+        # Hidden targets are planned too: they are tracked, only kept off the client's view,
+        # and their actuals need plan rows to be accepted.
+        if target.metric_id in have:
             continue
         points = decompose(target, journey.cadence)
         journey.plan.extend(points)
@@ -123,6 +128,15 @@ def _order(rows, table_name, journey):
              for k in positions] for row in rows]
 
 
+def _csm_from_roles(role_owners: dict[str, str]) -> str:
+    """The person on the Roles sheet whose role is CSM, in either language."""
+    by_role = {role.strip().casefold(): person for role, person in role_owners.items()}
+    return next((by_role[r] for r in _CSM_ROLES if r in by_role), "")
+
+
+_CSM_ROLES = ("csm", "客户成功经理")  # the role as seeded on the Roles sheet, en and zh-CN
+
+
 def _people(journey, side: str) -> str:
     return ", ".join(r["person"] for r in journey.roles if r["side"] == side and r["person"])
 
@@ -132,18 +146,20 @@ def _add_calendar(book: Backend, journey, result: PlanResult) -> None:
         return
     start = journey.client.get("contract_start")
     if start is None:
+        client = journey.raw.get("tblClient")
         result.report.add("missing-contract-start", "The calendar needs the contract start",
                           "Fill in Contract start on the Client sheet, then run plan again.",
-                          table="tblClient", severity="warning")
+                          sheet=client.sheet if client else None, table="tblClient",
+                          severity="warning")
         return
     lang = journey.lang
     role_owners = {r["role"]: r["person"] for r in journey.roles if r["role"] and r["person"]}
     milestones = default_calendar(
         start, journey.backbone, journey.targets, journey.cadence,
-        renewal_date=journey.client.get("renewal_date") or journey.client.get("contract_end"),
-        notice_days=int(journey.settings.get("renewal_notice_days") or 90), plan=journey.plan,
+        renewal_date=renewal_date(journey),
+        notice_days=notice_days(journey), plan=journey.plan,
         our_participants=_people(journey, "ours"), client_participants=_people(journey, "client"),
-        owner=journey.client.get("csm") or role_owners.get("CSM", ""), role_owners=role_owners,
+        owner=journey.client.get("csm") or _csm_from_roles(role_owners), role_owners=role_owners,
         topics=TOPICS_ZH if lang != "en" else None)
     existing = journey.calendar
     rows, fmts = [], []

@@ -7,14 +7,15 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Callable, Optional
 
-from journey_workbook.actions.common import open_file, read
+from journey_workbook.actions.common import notice_days, open_file, read, renewal_date
 from journey_workbook.book.base import Backend
 from journey_workbook.core.attainment import compute_attainment, health_score
 from journey_workbook.core.risks import find_risks, headline
 from journey_workbook.report import Report
-from journey_workbook.schema import texts
+from journey_workbook.schema import table, texts
 from journey_workbook.writer import attainment_rows, in_table_order, risk_rows
 
+OUTPUT_TABLES = ("tblAttainment", "tblRisks")
 
 
 @dataclass
@@ -56,14 +57,15 @@ def refresh(book: Backend, as_of: date, charts: bool = True,
 
     step("Reading and checking the workbook...")
     journey, report = read(book)
+    _check_outputs(book, journey, report)
     if not report.valid:
         return RefreshResult(False, report)
     step("Computing attainment...")
     frame = compute_attainment(journey.targets, journey.plan, journey.actuals, as_of,
                                journey.thresholds)
     health = health_score(journey.targets, frame)
-    renewal = journey.client.get("renewal_date") or journey.client.get("contract_end")
-    notice = int(journey.settings.get("renewal_notice_days") or 90)
+    renewal = renewal_date(journey)
+    notice = notice_days(journey)
     risks = find_risks(journey.targets, frame, journey.calendar, as_of, renewal, notice, health)
     head = headline(journey.targets, risks, journey.calendar, as_of, renewal, health)
     lang = journey.lang
@@ -87,6 +89,28 @@ def refresh(book: Backend, as_of: date, charts: bool = True,
 
         result.charts = draw_charts(book, journey, frame, as_of, step)
     return result
+
+
+def _check_outputs(book: Backend, journey, report: Report) -> None:
+    """Everything refresh writes must be there before anything is written: a workbook whose
+    Attainment table or a headline name was deleted gets a message, not a half-written file."""
+    for name in OUTPUT_TABLES:
+        if book.read_table(name) is None:
+            tbl = table(name)
+            report.add("missing-table", f"The workbook has no table named {name} (sheet "
+                       f"'{tbl.sheet_en}' / '{tbl.sheet_zh}'), where refresh writes its results",
+                       "Copy the sheet from the template (templates/journey_template.xlsx), or "
+                       "rename the table back to " + name + " (Table Design > Table Name).",
+                       sheet=tbl.sheet(journey.lang), table=name)
+    for name, row, *_ in texts.HEADLINES:
+        try:
+            book.read_name(name)
+        except KeyError:
+            report.add("missing-name", f"The workbook has no defined name {name}, the cell "
+                       "where refresh writes that headline figure",
+                       f"Define it again (Formulas > Name Manager > New: {name}, refers to "
+                       f"the Dashboard's cell B{row}).", sheet=table("tblRisks").sheet(
+                           journey.lang), cell=f"B{row}", table="tblRisks")
 
 
 def refresh_file(path, as_of: date, charts: bool = True,
@@ -116,6 +140,6 @@ def redraw(book: Backend, as_of: date,
 
     result = RefreshResult(True, report, as_of, health_score(journey.targets, frame))
     result.headline = headline(journey.targets, [], journey.calendar, as_of,
-                               journey.client.get("renewal_date"), result.health)
+                               renewal_date(journey), result.health)
     result.charts = draw_charts(book, journey, frame, as_of, step)
     return result

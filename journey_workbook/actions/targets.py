@@ -1,11 +1,21 @@
 """``add_metric``: a Targets row for a metric of the catalog."""
 from __future__ import annotations
 
+from journey_workbook import formats
 from journey_workbook.actions.common import read
 from journey_workbook.book.base import Backend
 from journey_workbook.errors import JourneyError
 from journey_workbook.schema import ENUMS, table
 from journey_workbook.writer import in_table_order
+
+
+def target_row_formats(unit: str) -> list:
+    """Number formats of a new Targets row (schema column order): Baseline and Target in the
+    metric's unit, so a percent metric shows 5% where the CSM types 0.05."""
+    keys = [c.key for c in table("tblTargets").columns]
+    fmt = formats.unit_format(unit)
+    return [fmt if k in ("baseline", "target") else formats.DATE if k in ("start", "due")
+            else None for k in keys]
 
 
 def add_metric(book: Backend, metric_id: str) -> str:
@@ -28,7 +38,8 @@ def add_metric(book: Backend, metric_id: str) -> str:
     row[keys.index("weight")] = 1
     row[keys.index("priority")] = ENUMS["priority"].label("normal", lang)
     raw = journey.raw["tblTargets"]
-    book.append_rows("tblTargets", in_table_order(raw, "tblTargets", [row]))
+    book.append_rows("tblTargets", in_table_order(raw, "tblTargets", [row]),
+                     in_table_order(raw, "tblTargets", [target_row_formats(metric.unit)]))
     filled = len(raw.rows)
     col = [k for k in (in_table_order(raw, "tblTargets", [keys])[0])].index("baseline") \
         if "baseline" in in_table_order(raw, "tblTargets", [keys])[0] else 0
