@@ -73,7 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "Attainment, the Dashboard figures, risk flags and charts. "
                                    "Nothing is written when validation finds errors.")
     r.add_argument("file", type=Path)
-    r.add_argument("--as-of", type=_date, default=None, help="YYYY-MM-DD (default today)")
+    r.add_argument("--as-of", type=_date, default=None,
+                   help="YYYY-MM-DD (default: the As of setting, else today)")
     r.add_argument("--no-charts", action="store_true", help="skip drawing the charts")
 
     d = sub.add_parser("demo", help="write a refreshed example client in English and Chinese",
@@ -149,7 +150,7 @@ def _run(args) -> int:
     if args.command == "refresh":
         from journey_workbook.actions.refresh import refresh_file
 
-        result = refresh_file(args.file, as_of=args.as_of or date.today(),
+        result = refresh_file(args.file, as_of=args.as_of,
                               charts=not args.no_charts, progress=_progress)
         for line in result.lines():
             print(line)

@@ -22,7 +22,6 @@ import logging
 import os
 import platform
 import warnings
-from datetime import date
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
@@ -89,7 +88,6 @@ TEXTS = {
                             "click Add metric.",
         "no_metric_id": "The selected catalog row ({cell}) has no Metric ID.",
         "no_metric_id_hint": "Give the metric an ID in the Metric ID column first.",
-        "bad_as_of": "{cell}: As of: {message}",
         "unknown_tag": "This button asks for '{tag}', which journey-workbook {version} does not "
                        "know.",
         "unknown_tag_hint": "The add-in and the Python package are different versions. Run "
@@ -130,7 +128,6 @@ TEXTS = {
         "pick_metric_hint": "在“{sheet}”表中点击该指标所在行的任一单元格，再点击“添加指标”。",
         "no_metric_id": "选中的指标库行（{cell}）没有指标ID。",
         "no_metric_id_hint": "请先在“指标ID”列填写该指标的ID。",
-        "bad_as_of": "{cell}：数据截至：{message}",
         "unknown_tag": "此按钮请求的操作“{tag}”，journey-workbook {version} 无法识别。",
         "unknown_tag_hint": "加载项与 Python 包的版本不一致。请运行 journey-workbook addin install "
                             "安装匹配的加载项，然后重启 Excel。",
@@ -227,7 +224,7 @@ def _show(book: Optional[LiveBook], text: str, lang: str, critical: bool = False
 def _problems_text(problems: FoundProblems, lang: str) -> str:
     report = problems.report
     return "\n".join([problems.message, ""] + _issue_lines(report.errors, lang,
-                                                           _shown(report.warnings)))
+                                                           report.warnings))
 
 
 def _issue_lines(issues: Sequence[Issue], lang: str,
@@ -312,46 +309,6 @@ def _log_failure(tag: str, book: Optional[LiveBook], exc: BaseException) -> str:
 
 # -- the actions ----------------------------------------------------------------------------
 
-_AS_OF_LABELS = ("as_of", "As of", "As-of date", "数据截至", "截至日期")
-
-
-def _is_as_of_label(text) -> bool:
-    return normalise_header(text) in {normalise_header(t) for t in _AS_OF_LABELS}
-
-
-def as_of(book: LiveBook) -> date:
-    """The as-of date: a Settings row "As of" ("数据截至") when filled in, else today.
-
-    A fixed date makes a refresh reproducible (e.g. the figures shown at a quarterly review).
-    """
-    from journey_workbook.core.values import ValueProblem, is_blank, parse_date
-
-    raw = book.read_table("tblSettings")
-    if raw is None:
-        return date.today()
-    names = header_map(table("tblSettings"))
-    cols = {names.get(normalise_header(h)): j for j, h in enumerate(raw.headers)}
-    key, value = cols.get("setting"), cols.get("value")
-    if key is None or value is None:
-        return date.today()
-    for i, row in enumerate(raw.rows):
-        if _is_as_of_label(row[key]) and not is_blank(row[value]):
-            try:
-                return parse_date(row[value])
-            except ValueProblem as problem:
-                lang = language(book)
-                raise JourneyError(
-                    _t(lang, "bad_as_of", cell=f"{raw.sheet}!{raw.cell(i, value)}",
-                       message=problem.message), hint=problem.hint) from None
-    return date.today()
-
-
-def _shown(issues: list[Issue]) -> list[Issue]:
-    """Issues worth showing: the reader does not know the Settings row "As of", which
-    :func:`as_of` reads, and would call it an unknown field."""
-    return [i for i in issues if not (i.code == "unknown-field" and _is_as_of_label(i.value))]
-
-
 @action("validate")
 def validate_book(book: LiveBook) -> str:
     from journey_workbook.actions.validate import validate
@@ -360,7 +317,7 @@ def validate_book(book: LiveBook) -> str:
     report = validate(book)
     if report.errors:
         raise FoundProblems(_t(lang, "invalid", n=len(report.errors), label=book.label), report)
-    warnings_ = _shown(report.warnings)
+    warnings_ = report.warnings
     if warnings_:
         return "\n".join([_t(lang, "valid_warnings", n=len(warnings_), label=book.label), ""]
                          + _issue_lines(warnings_, lang))
@@ -372,7 +329,7 @@ def refresh_book(book: LiveBook) -> str:
     from journey_workbook.actions.refresh import refresh
 
     lang = language(book)
-    result = refresh(book, as_of(book))
+    result = refresh(book)
     if not result.ok:
         raise FoundProblems(_t(lang, "not_refreshed", n=len(result.report.errors)),
                             result.report)
@@ -395,7 +352,7 @@ def redraw_book(book: LiveBook) -> str:
     from journey_workbook.actions.refresh import redraw
 
     lang = language(book)
-    result = redraw(book, as_of(book))
+    result = redraw(book)
     if not result.ok:
         raise FoundProblems(_t(lang, "not_redrawn", n=len(result.report.errors)), result.report)
     return _t(lang, "redrawn", charts=len(result.charts), as_of=result.as_of.isoformat())
@@ -424,7 +381,7 @@ def calendar_book(book: LiveBook) -> str:
 
 
 def _also(report: Report, lang: str) -> list[str]:
-    issues = _shown(report.errors + report.warnings)
+    issues = report.errors + report.warnings
     return ["", _t(lang, "also")] + _issue_lines(issues, lang) if issues else []
 
 

@@ -6,7 +6,6 @@ drop-downs, formats, status colours, the Dashboard with its headline names, and 
 """
 from __future__ import annotations
 
-from typing import Iterable, Optional
 
 from openpyxl import Workbook
 from openpyxl.formatting.rule import FormulaRule

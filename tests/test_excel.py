@@ -58,8 +58,9 @@ def pinned(source: Path, target: Path, as_of=AS_OF, clear_results: bool = False)
     setting = "As of" if "Settings" in wb.sheetnames else "数据截至"
     headers = ("Setting", "Value") if setting == "As of" else ("设置项", "值")
     day = datetime.combine(as_of, datetime.min.time())
-    type_rows(wb, "tblSettings", [{headers[0]: setting, headers[1]: day}],
-              {headers[1]: "yyyy-mm-dd"})
+    ws, _ = find_table(wb, "tblSettings")
+    row = next(c.row for c in ws["A"] if c.value == setting)  # the template's "As of" row
+    ws.cell(row, 2, day).number_format = "yyyy-mm-dd"
     if clear_results:
         for name in ("tblAttainment", "tblRisks"):
             ws, tbl = find_table(wb, name)
@@ -251,11 +252,13 @@ def test_refresh_needs_every_headline_name(demo, tmp_path):
 
 def test_as_of_that_is_not_a_date(demo, tmp_path):
     wb = _load(demo / "example-client.en.xlsx")
-    type_rows(wb, "tblSettings", [{"Setting": "As of", "Value": "next week"}])
+    ws, tbl = find_table(wb, "tblSettings")
+    row = next(c.row for c in ws["A"] if c.value == "As of")
+    ws.cell(row, 2, "next week")
     wb.save(tmp_path / "client.xlsx")
     done = click(tmp_path / "client.xlsx", "refresh", tmp_path / "after.xlsx")
-    assert done.funcs() == ["alert"]
-    assert done.alert["prompt"].startswith("Settings!B7: As of: 'next week' is not a date")
+    assert f"Settings!B{row}: As of: 'next week' is not a date" in done.alert["prompt"]
+    assert not done.of("setValues")  # nothing refreshed
 
 
 # -- validate -------------------------------------------------------------------------------
@@ -502,6 +505,21 @@ def test_redraw_twice_replaces_each_chart_by_name(demo, tmp_path):
                                    im.anchor.ext.height) for im in _load(path)["Dashboard"]._images}
 
     assert placed(second.path) == placed(source)
+
+
+def test_a_chart_no_longer_drawn_is_deleted_and_the_others_keep_their_images(demo, tmp_path):
+    source = pinned(demo / "example-client.en.xlsx", tmp_path / "client.xlsx")
+    wb = _load(source)
+    ws, tbl = find_table(wb, "tblTargets")
+    # conversion_rate (first target row) becomes hidden: its trend chart must not stay behind
+    priority_col = [c.value for c in ws[1]].index("Priority") + 1
+    ws.cell(2, priority_col, "hidden")
+    wb.save(source)
+    done = click(source, "refresh", tmp_path / "after.xlsx")
+    after = _picture_data(_load(done.path), "Dashboard")
+    expected = [c for c in CHARTS if c != "jw_chart_trend_conversion_rate"]
+    assert sorted(after) == sorted(expected)
+    assert after == _pngs_by_name(done)  # each name shows its own new chart
 
 
 def test_why_charts_are_not_replaced_with_update(demo, tmp_path):

@@ -324,9 +324,6 @@ def test_refuses_to_grow_a_table_over_what_someone_typed_below_it(example, capsy
     assert example.read_bytes() == before
 
 
-@pytest.mark.xfail(strict=True, reason="actions/draw.py and the backends cannot delete a "
-                   "picture: a trend chart of a metric no longer key (or now hidden) stays on "
-                   "the Dashboard after refresh (reported to the lead)")
 def test_a_chart_no_longer_drawn_is_removed(refreshed_twice, tmp_path):
     path = tmp_path / "client.xlsx"
     shutil.copyfile(refreshed_twice[0], path)

@@ -70,6 +70,13 @@ def draw_charts(book: Backend, journey, frame, as_of: date,
         figures.append((chart_name("trend", t.metric_id), _trajectory(charts, t, rows, forecast,
                                                                       as_of, lang, zh)))
     names = []
+    drawn = {name for name, _ in figures}
+    for stale in book.picture_names(sheet):
+        # A chart of a metric that is no longer key, or now hidden, must not stay behind
+        # (a hidden metric's chart would reach the client). Only the product's own
+        # pictures are touched.
+        if stale and stale.startswith("jw_chart_") and stale not in drawn:
+            book.remove_picture(sheet, stale)
     for k, (name, build) in enumerate(figures):
         step(f"Drawing chart {k + 1} of {len(figures)}...")
         fig = build()

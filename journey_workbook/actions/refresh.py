@@ -4,7 +4,7 @@ finds errors."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Callable, Optional
 
 from journey_workbook.actions.common import notice_days, open_file, read, renewal_date
@@ -49,7 +49,12 @@ class RefreshResult:
         return out
 
 
-def refresh(book: Backend, as_of: date, charts: bool = True,
+def _as_of(journey, as_of: Optional[date]) -> date:
+    """An explicit date wins; else the Settings row "As of"; else today."""
+    return as_of or journey.settings.get("as_of") or date.today()
+
+
+def refresh(book: Backend, as_of: Optional[date] = None, charts: bool = True,
             progress: Callable[[str], None] = lambda s: None) -> RefreshResult:
     def step(text):
         progress(text)
@@ -60,6 +65,7 @@ def refresh(book: Backend, as_of: date, charts: bool = True,
     _check_outputs(book, journey, report)
     if not report.valid:
         return RefreshResult(False, report)
+    as_of = _as_of(journey, as_of)
     step("Computing attainment...")
     frame = compute_attainment(journey.targets, journey.plan, journey.actuals, as_of,
                                journey.thresholds)
@@ -113,7 +119,7 @@ def _check_outputs(book: Backend, journey, report: Report) -> None:
                            journey.lang), cell=f"B{row}", table="tblRisks")
 
 
-def refresh_file(path, as_of: date, charts: bool = True,
+def refresh_file(path, as_of: Optional[date] = None, charts: bool = True,
                  progress: Callable[[str], None] = lambda s: None) -> RefreshResult:
     book = open_file(path)
     result = refresh(book, as_of, charts, progress)
@@ -124,12 +130,13 @@ def refresh_file(path, as_of: date, charts: bool = True,
     return result
 
 
-def redraw(book: Backend, as_of: date,
+def redraw(book: Backend, as_of: Optional[date] = None,
            progress: Callable[[str], None] = lambda s: None) -> RefreshResult:
     """Redraw the charts only: compute as refresh does, write no table or figure."""
     journey, report = read(book)
     if not report.valid:
         return RefreshResult(False, report)
+    as_of = _as_of(journey, as_of)
     frame = compute_attainment(journey.targets, journey.plan, journey.actuals, as_of,
                                journey.thresholds)
     from journey_workbook.actions.draw import draw_charts

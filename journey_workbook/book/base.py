@@ -81,6 +81,14 @@ class Backend(ABC):
         replacing the picture of the same name in place."""
 
     @abstractmethod
+    def picture_names(self, sheet: str) -> list[str]:
+        """Names of the pictures on ``sheet``."""
+
+    @abstractmethod
+    def remove_picture(self, sheet: str, name: str) -> None:
+        """Delete the picture of that name (no error if there is none)."""
+
+    @abstractmethod
     def sheet_of_table(self, name: str) -> Optional[str]: ...
 
     @abstractmethod

@@ -306,6 +306,14 @@ class LiveBook(Backend):
         finally:
             os.unlink(path)
 
+    def picture_names(self, sheet: str) -> list[str]:
+        return [p.name for p in self.book.sheets[sheet].pictures]
+
+    def remove_picture(self, sheet: str, name: str) -> None:
+        pictures = self.book.sheets[sheet].pictures
+        if name in pictures:
+            pictures[name].delete()
+
     # -- showing --------------------------------------------------------------------------
 
     def select(self, sheet: str, cell: str) -> None:

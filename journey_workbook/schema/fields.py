@@ -38,7 +38,8 @@ SETTINGS: tuple[Field, ...] = (
     Field("threshold_on_track", "Status threshold: on track", "状态阈值：正常", "ratio", 0.9),
     Field("threshold_at_risk", "Status threshold: at risk", "状态阈值：有风险", "ratio", 0.7),
     Field("renewal_notice_days", "Renewal notice days", "续约提前天数", "int", 90),
-    Field("health_alert_below", "Health score alert below", "健康分预警线", "number", 70),
+    # Blank: refresh computes as of today. A date pins the figures, e.g. for a QBR deck.
+    Field("as_of", "As of", "数据截至", "date", None),
 )
 
 
