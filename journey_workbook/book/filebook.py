@@ -253,6 +253,10 @@ class FileBook(Backend):
     def picture_names(self, sheet: str) -> list[str]:
         return [picture_name(im) for im in self.wb[sheet]._images]
 
+    def remove_picture(self, sheet: str, name: str) -> None:
+        ws = self.wb[sheet]
+        ws._images = [im for im in ws._images if picture_name(im) != name]
+
     def save(self, path=None) -> Path:
         """Write atomically, keeping a .bak; refuse (WouldLoseContent, nothing written) when
         openpyxl would drop or damage something the workbook holds."""
