@@ -124,12 +124,17 @@ class _Row:
                              table=self.rows.tbl.name, severity=severity)
 
     def get(self, key: str, parse: Callable[[Any], Any], required: bool = False,
-            what: str = "") -> Any:
-        """The parsed value of column ``key``; None (and an issue) when it cannot be read."""
+            what: str = "", label: str = "") -> Any:
+        """The parsed value of column ``key``; None (and an issue) when it cannot be read.
+        ``label`` names the value in messages instead of the column (key-value tables)."""
         from journey_workbook.book.filebook import FormulaWithoutValue
 
         value = self.raw(key)
         col = self.rows.tbl.column(key)
+        if label:
+            from dataclasses import replace
+
+            col = replace(col, en=label)
         if isinstance(value, FormulaWithoutValue):
             self.issue(key, "formula-without-value",
                        f"{col.en} is a formula that has never been calculated",
@@ -260,7 +265,7 @@ def _read_fields(rows: Optional[_Rows], fields: tuple[Field, ...], key_col: str,
         if f.kind.startswith("enum:"):
             value = row.enum("value", f.kind[5:])
         else:
-            value = row.get("value", _parser_for(f.kind))
+            value = row.get("value", _parser_for(f.kind), label=f.en)
         if value is not None:
             out[f.key] = value
     return out
