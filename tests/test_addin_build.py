@@ -202,7 +202,7 @@ def test_bad_output_or_language_is_refused(tmp_path):
 
 def test_missing_pyopenvba_names_the_extra(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "pyopenvba", None)
-    with pytest.raises(AddinError, match=re.escape('pip install "journey-workbook[addin]"')):
+    with pytest.raises(AddinError, match=re.escape('pip install "journey-workbook[excel]"')):
         build_addin(tmp_path / "journey.xlam")
 
 

@@ -100,7 +100,7 @@ def test_linux_builds_the_addin_and_says_desktop_excel_is_needed(tmp_path, monke
     message = str(error.value)
     assert "desktop Excel on Windows or macOS" in message
     assert f"the add-in was built at {tmp_path / 'journey.xlam'}" in message
-    assert 'run `pip install "journey-workbook[addin]"`, then `journey-workbook addin install`' in message
+    assert 'run `pip install "journey-workbook[excel]"`, then `journey-workbook addin install`' in message
     assert (tmp_path / "journey.xlam").is_file()
     with pytest.raises(AddinError, match="desktop Excel on Windows or macOS"):
         uninstall_addin(platform="linux", environ={})

@@ -191,6 +191,7 @@ def test_display_examples():
     assert display_value(0.08, "percent") == "8.0%"
     assert display_value(0.0925, "percent") == "9.25%"
     assert display_value(8.4e6, "count") == "8,400,000"
+    assert display_value(17_083_333.333, "count") == "17,083,333"  # a forecast of adds
     assert display_value(2.5, "currency") == "2.50"
     assert display_value(4.25, "score") == "4.3"
     assert display_ratio(0.6999999999999997) == "70%"

@@ -1,6 +1,6 @@
 """The Journey Excel add-in: build it from ``macros/``, install it where Excel loads add-ins.
 
-Needs the ``addin`` extra (xlwings, pyOpenVBA): ``pip install "journey-workbook[addin]"``;
+Needs the ``excel`` extra (xlwings, pyOpenVBA): ``pip install "journey-workbook[excel]"``;
 both are imported only when a build runs.
 """
 from journey_workbook.addin.build import build_addin

@@ -19,7 +19,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "addin", help="build or install the Excel add-in (the Journey ribbon tab)",
         description="The Excel add-in puts a Journey tab on Excel's ribbon whose buttons run "
                     "this package on the open workbook. It needs desktop Excel on Windows or "
-                    'macOS and the addin extra: pip install "journey-workbook[addin]".')
+                    'macOS and the excel extra: pip install "journey-workbook[excel]".')
     commands = addin.add_subparsers(dest="addin_command", metavar="COMMAND", required=True)
 
     lang_help = ("language of the ribbon's labels (default: en). Office cannot switch them "

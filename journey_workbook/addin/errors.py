@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from journey_workbook.errors import JourneyError
 
-INSTALL_HINT = 'pip install "journey-workbook[addin]"'
+INSTALL_HINT = 'pip install "journey-workbook[excel]"'
 
 
 class AddinError(JourneyError):

@@ -85,7 +85,7 @@ def install_addin(lang: str = "en", *, platform: str | None = None,
         raise AddinError(f"{_no_desktop_excel(platform).message} Nothing was installed; the add-in "
                          f"was built at {built}.",
                          hint="On the CSM's Windows or Mac computer, run "
-                              '`pip install "journey-workbook[addin]"`, then '
+                              '`pip install "journey-workbook[excel]"`, then '
                               "`journey-workbook addin install`.")
     layout = excel_layout(platform, environ)
     addin = build_addin(layout.addin_dir / ADDIN_FILE, lang=lang)
@@ -162,7 +162,7 @@ def _install_applescript(folder: Path) -> Path:
     source = xlwings_dir() / f"xlwings-{xlwings_version()}.applescript"
     if not source.is_file():
         raise AddinError(f"The installed xlwings has no {source.name}, which RunPython needs on macOS.",
-                         hint='Reinstall it: pip install "journey-workbook[addin]"')
+                         hint='Reinstall it: pip install "journey-workbook[excel]"')
     folder.mkdir(parents=True, exist_ok=True)
     return Path(shutil.copy2(source, folder / source.name))
 

@@ -411,8 +411,9 @@ def _rounded(amount: Decimal, decimals: int) -> Decimal:
 def display_value(x: Optional[float], unit: str) -> str:
     """Readable, rounded text for messages: ``8.0%``, ``9.25%``, ``8,400,000``, ``4.5``.
 
-    Percents show 1 or 2 decimals of a percentage point; counts and currency whole numbers
-    (2 decimals if fractional); scores and days 1 decimal. Halves round up. ``None`` -> ``""``.
+    Percents show 1 or 2 decimals of a percentage point; counts whole numbers (a forecast of
+    17,083,333.33 adds is 17,083,333); currency whole numbers (2 decimals if fractional);
+    scores and days 1 decimal. Halves round up. ``None`` -> ``""``.
     """
     if x is None:
         return ""
@@ -423,6 +424,8 @@ def display_value(x: Optional[float], unit: str) -> str:
     if unit in ("score", "days"):
         return format(_rounded(amount, 1), ",f")
     whole = _rounded(amount, 0)
+    if unit == "count":
+        return format(whole, ",f")
     return format(whole if whole == _rounded(amount, 2) else _rounded(amount, 2), ",f")
 
 

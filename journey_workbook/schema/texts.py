@@ -44,6 +44,10 @@ GUIDE = {
          "Thresholds are in Settings."),
         ("Attainment", "Measured from the baseline: 6% against a 5% -> 10% target is 20% of the "
          "way, not 60%."),
+        ("Health score", "The weighted average (Weight column of Targets) of each metric's "
+         "latest period attainment, capped at 100%, times 100. It scores what was measured; "
+         "forecast shortfalls, missing actuals and overdue milestones are listed as risk flags "
+         "beside it, not folded into it. A metric with weight 0 is tracked but not scored."),
         ("Sharing", "Attainment and Dashboard are rewritten on every refresh: do not type there. "
          "Every other sheet is yours."),
     ],
@@ -66,6 +70,9 @@ GUIDE = {
         ("状态", "达成：≥ 周期计划的100%；正常：≥ 90%；有风险：≥ 70%；偏离：低于70%；"
          "缺数据：周期已结束但没有实际值；未到期：未来的周期。阈值在“设置”表中。"),
         ("达成率", "从基线起算：目标从5%提升到10%，实际6%只完成了20%，而不是60%。"),
+        ("健康分", "各指标最近一个周期达成率（最高按100%计）的加权平均（权重取自目标配置表）乘以100。"
+         "它只衡量已有实际值的结果；预测不达标、缺数据和逾期里程碑作为风险提示单独列出，不计入健康分。"
+         "权重为0的指标只跟踪、不计分。"),
         ("注意", "达成情况和仪表盘每次刷新都会重写，请不要在上面录入内容。其他工作表归您所有。"),
     ],
 }
