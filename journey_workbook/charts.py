@@ -58,6 +58,7 @@ TIMELINE_LABELS = {
     "title": "Journey timeline", "milestones": "Milestones", "as_of": "As of",
     "renewal": "Renewal", "done": "Done", "planned": "Planned", "overdue": "Overdue",
     "stage_done": "Completed", "stage_current": "In progress", "stage_upcoming": "Upcoming",
+    "stage_late": "Behind schedule",
     "no_stages": "No stages scheduled yet", "no_milestones": "No milestones yet",
     "no_dates": "Dates not set",
 }
@@ -65,7 +66,8 @@ TIMELINE_LABELS = {
 INK, MUTED, GRID = "#263238", "#78909C", "#E3E7EA"
 PLAN_COLOR, ACTUAL_COLOR, TARGET_COLOR, BASELINE_COLOR = "#90A4AE", "#1565C0", "#2E7D32", "#9E9E9E"
 AS_OF_COLOR, RENEWAL_COLOR = "#37474F", "#6A1B9A"
-STAGE_COLORS = {"stage_done": "#90A4AE", "stage_current": "#1565C0", "stage_upcoming": "#BBDEFB"}
+STAGE_COLORS = {"stage_done": "#90A4AE", "stage_current": "#1565C0", "stage_upcoming": "#BBDEFB",
+                "stage_late": "#E57373"}
 MILESTONE_STYLES = {  # status -> marker, face, edge
     "done": ("o", "#2E7D32", "#2E7D32"),
     "planned": ("o", "white", "#1565C0"),
@@ -567,17 +569,17 @@ def draw_timeline(
     ``date``, ``topic``, ``status``. Rows without dates are listed without a bar or skipped."""
     text = _merge(TIMELINE_LABELS, labels)
     as_of, renewal = _as_date(as_of), _as_date(renewal_date)
-    bars = [(str(s.get("stage") or ""), _as_date(s.get("start")), _as_date(s.get("end")))
-            for s in stages]
+    bars = [(str(s.get("stage") or ""), _as_date(s.get("start")), _as_date(s.get("end")),
+             s.get("done")) for s in stages]
     events = sorted(_milestone_events(milestones, as_of))
-    strings = [name for name, _, _ in bars] + [topic for _, topic, _ in events]
+    strings = [name for name, _, _, _ in bars] + [topic for _, topic, _ in events]
     with font_context([*strings, *text.values()]) as families:
         fig, (top, lane) = _new_figure(nrows=2, sharex=True,
                                        gridspec_kw={"height_ratios": [3, 1.3]})
         for ax in (top, lane):
             _style_axes(ax, families)
         _title(top, text["title"])
-        days = [d for _, s, e in bars for d in (s, e)] + [d for d, _, _ in events]
+        days = [d for _, s, e, _ in bars for d in (s, e)] + [d for d, _, _ in events]
         left, right = _date_range([d for d in days + [as_of, renewal] if d is not None])
         top.set_xlim(left, right)
         handles = _draw_stages(top, bars, as_of, text)
@@ -619,22 +621,33 @@ def _date_range(days: list[date]) -> tuple[float, float]:
     return date2num(low) - pad, date2num(high) + pad
 
 
+def _stage_state(start: date, end: date, done: Optional[bool], as_of: Optional[date]) -> str:
+    """A stage marked done in the calendar is done whatever the dates say; one past its end
+    but not marked done is behind schedule; without a mark (None) the dates decide."""
+    if done:
+        return "stage_done"
+    if as_of is None or as_of < start:
+        return "stage_upcoming"
+    if as_of > end:
+        return "stage_late" if done is False else "stage_done"
+    return "stage_current"
+
+
 def _draw_stages(ax, bars, as_of, text) -> list:
     seen = set()
-    for i, (name, start, end) in enumerate(bars):
+    for i, (name, start, end, done) in enumerate(bars):
         if start is None or end is None:
             ax.annotate(text["no_dates"], (0, i), xycoords=("axes fraction", "data"),
                         xytext=(4, 0), textcoords="offset points", va="center",
                         fontsize=SMALL_SIZE, color=MUTED)
             continue
         start, end = min(start, end), max(start, end)
-        state = ("stage_upcoming" if as_of is None or as_of < start
-                 else "stage_done" if as_of > end else "stage_current")
+        state = _stage_state(start, end, done, as_of)
         seen.add(state)
         ax.barh(i, max(date2num(end) - date2num(start), 1), left=date2num(start), height=0.56,
                 color=STAGE_COLORS[state], zorder=3)
     n = len(bars)
-    ax.set_yticks(range(n), [wrap_label(name, 24, 2 if n <= 9 else 1) for name, _, _ in bars])
+    ax.set_yticks(range(n), [wrap_label(name, 24, 2 if n <= 9 else 1) for name, *_ in bars])
     ax.set_ylim(max(n, 1) - 0.5, -0.5)
     ax.tick_params(axis="y", length=0, labelsize=TEXT_SIZE if n <= 6 else SMALL_SIZE)
     ax.tick_params(axis="x", length=0)

@@ -322,3 +322,16 @@ def test_wrap_label_balances_and_truncates():
     assert english == "Discovery: industry,\nprocess, roles"
     assert wrap_label("很长" * 30, 10, 2).endswith("…")
     assert wrap_label("", 10) == ""
+
+
+def test_stage_state_follows_the_calendar_before_the_dates():
+    from datetime import date as d
+
+    from journey_workbook.charts import _stage_state
+
+    start, end, as_of = d(2026, 1, 1), d(2026, 2, 1), d(2026, 3, 1)
+    assert _stage_state(start, end, True, d(2025, 12, 1)) == "stage_done"  # done early
+    assert _stage_state(start, end, False, as_of) == "stage_late"  # past its end, not done
+    assert _stage_state(start, end, None, as_of) == "stage_done"  # no calendar row: dates
+    assert _stage_state(start, end, False, d(2026, 1, 15)) == "stage_current"
+    assert _stage_state(start, end, None, d(2025, 12, 1)) == "stage_upcoming"

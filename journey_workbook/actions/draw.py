@@ -23,6 +23,7 @@ ZH = {
     "timeline": {"title": "客户成功旅程时间线", "milestones": "里程碑", "as_of": "截至",
                  "renewal": "续约", "done": "已完成", "planned": "计划中", "overdue": "已逾期",
                  "stage_done": "已完成阶段", "stage_current": "进行中", "stage_upcoming": "未开始",
+                 "stage_late": "进度落后",
                  "no_stages": "尚未排定阶段", "no_milestones": "暂无里程碑",
                  "no_dates": "未设置日期"},
     "status": {"achieved": "达成", "on_track": "正常", "at_risk": "有风险",
@@ -106,6 +107,16 @@ def _stage_bars(journey) -> list[dict]:
     out, day = [], start
     for s in sorted(journey.backbone, key=lambda s: s.get("order") or 0):
         end = day + timedelta(weeks=float(s.get("weeks") or 0))
-        out.append({"stage": s["stage"], "start": day, "end": end})
+        out.append({"stage": s["stage"], "start": day, "end": end,
+                    "done": _stage_done(journey, s["stage_id"])})
         day = end
     return out
+
+
+def _stage_done(journey, stage_id: str):
+    """True when the calendar marks the stage's milestone done, False when it is there but
+    not done, None when the calendar has no row for the stage (then the dates decide)."""
+    rows = [m for m in journey.calendar if m.stage_id == stage_id and m.status != "cancelled"]
+    if not rows:
+        return None
+    return all(m.status == "done" for m in rows)
