@@ -90,8 +90,11 @@ AT_RISK = {
     # The x14 list on 'UI Sheet' (A2, source ValuesSheet!$A$1:$A$4); B2's classic list is kept.
     "closedxml__ValidationWithSheetReference.xlsx": [
         ("x14-data-validation", "UI Sheet", "dropped", 1)],
+    # openpyxl also discards the classic data bar rule: its maximum is a defined name, which
+    # it reads as a float ("Failed to load a conditional formatting rule").
     "poi__simple-monthly-budget.xlsx": [
         ("chart", "Simple Monthly Budget", "damaged", 1),
+        ("conditional-formatting", "Simple Monthly Budget", "dropped", 1),
         ("shape", "Simple Monthly Budget", "dropped", 1),
         ("x14-conditional-formatting", "Simple Monthly Budget", "dropped", 1)],
     "exceljs__1519293514-KRISHNAPATNAM_LINE_UP.xlsx": [

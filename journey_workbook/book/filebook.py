@@ -7,6 +7,7 @@ read-only is not written.
 """
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 import shutil
@@ -259,23 +260,26 @@ class FileBook(Backend):
 
     def save(self, path=None) -> Path:
         """Write atomically, keeping a .bak; refuse (WouldLoseContent, nothing written) when
-        openpyxl would drop or damage something the workbook holds."""
+        openpyxl would drop or damage something the workbook holds that cannot be put back.
+
+        What openpyxl drops but preserve.py can restore is spliced back into openpyxl's output
+        before the file is replaced; the result is then inspected afresh, and the save is
+        refused if anything preserved is missing from it."""
         target = Path(path) if path else self.path
         check_writable(target)
-        if self.info is not None:
-            from journey_workbook.book.package import ensure_nothing_lost, parts_openpyxl_would_drop
-
-            ensure_nothing_lost(self.info, rich_text=True, allow=self.ACCEPTED_DAMAGE)
-            accepted = [p for p in parts_openpyxl_would_drop(self.info, rich_text=True)
-                        if p.kind in self.ACCEPTED_DAMAGE and p.fate != "kept"]
-            self.notes = [f"{p.detail} on sheet '{p.sheet}': kept, box formatting reset"
-                          for p in accepted]
+        preserved = self._check_losses()
+        data = io.BytesIO()
+        self.wb.save(data)
+        written = data.getvalue()
+        if preserved:
+            written = self._splice(written, preserved)
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
         try:
             with os.fdopen(fd, "wb") as fh:
-                self.wb.save(fh)
+                fh.write(written)
                 fh.flush()
                 os.fsync(fh.fileno())
+            checked = self._verify(Path(tmp), preserved) if preserved else None
             if target.exists():
                 shutil.copy2(target, backup_path(target))
                 shutil.copymode(target, tmp)
@@ -289,7 +293,44 @@ class FileBook(Backend):
                 os.unlink(tmp)
             raise
         self.path = target
+        if checked is not None:  # the next save splices from the file just written
+            self.info = dataclasses.replace(checked, path=target)
         return target
+
+    def _check_losses(self) -> list:
+        """Refuse what cannot be kept; return what the splice must put back (AtRiskPart)."""
+        if self.info is None:
+            return []
+        from journey_workbook.book.package import (describe_preserved, ensure_nothing_lost,
+                                                   parts_openpyxl_would_drop)
+
+        ensure_nothing_lost(self.info, rich_text=True, allow=self.ACCEPTED_DAMAGE, spliced=True)
+        found = parts_openpyxl_would_drop(self.info, rich_text=True, spliced=True)
+        accepted = [p for p in found if p.kind in self.ACCEPTED_DAMAGE
+                    and p.fate in ("dropped", "damaged")]
+        preserved = [p for p in found if p.fate == "preserved"]
+        self.notes = [f"{p.detail} on sheet '{p.sheet}': kept, box formatting reset"
+                      for p in accepted]
+        if preserved:
+            self.notes.append(describe_preserved(preserved, done=True))
+        return preserved
+
+    def _splice(self, written: bytes, preserved: list) -> bytes:
+        from journey_workbook.book import preserve, preserve_check
+
+        try:
+            return preserve.splice(self.info, written, preserved)
+        except preserve.SpliceFailed as exc:
+            raise preserve_check.refusal(self.info, preserved, [str(exc)]) from exc
+
+    def _verify(self, saved: Path, preserved: list):
+        """The PackageInfo of ``saved`` if every preserved item is in it; else refuse."""
+        from journey_workbook.book import preserve_check
+
+        checked, problems = preserve_check.verify(self.info, saved, preserved)
+        if problems:
+            raise preserve_check.refusal(self.info, preserved, problems)
+        return checked
 
 
 class FormulaWithoutValue(str):
