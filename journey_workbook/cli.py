@@ -6,6 +6,7 @@ Exit codes: 0 done / valid; 1 problems found or the file could not be read or wr
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -109,6 +110,19 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 1
     except KeyboardInterrupt:
         print("Interrupted; the workbook was not changed.", file=sys.stderr)
+        return 1
+    except OSError as exc:  # a file the actions did not expect to fail on (output folder, ...)
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"Error: {exc.strerror or exc}{where}.", file=sys.stderr)
+        return 1
+    except Exception as exc:  # noqa: BLE001 - the net under the messages: never a traceback
+        if os.environ.get("JOURNEY_WORKBOOK_DEBUG"):
+            raise
+        print(f"Error: an unexpected problem stopped '{args.command}' ({type(exc).__name__}: "
+              f"{exc}). Saves are atomic: a workbook is either saved whole or not at all.",
+              file=sys.stderr)
+        print("  Fix: please report it with the workbook; set JOURNEY_WORKBOOK_DEBUG=1 to see "
+              "the details.", file=sys.stderr)
         return 1
 
 

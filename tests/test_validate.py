@@ -205,10 +205,19 @@ def test_missing_required_column_of_the_plan(example):
     assert where(example) == [["Plan", "A1", "missing-column"]]
 
 
+def test_table_removed_but_cells_kept_is_a_range(example):
+    def drop(wb):
+        ws, tbl = find_table(wb, "tblPlan")
+        del ws.tables["tblPlan"]
+    edit(example, drop)
+    assert where(example) == [["Plan", "A1", "table-converted-to-range"]]
+
+
 def test_missing_table(example):
     def drop(wb):
         ws, tbl = find_table(wb, "tblPlan")
         del ws.tables["tblPlan"]
+        ws.delete_rows(1, ws.max_row)
     edit(example, drop)
     assert where(example) == [["Plan", None, "missing-table"]]
 

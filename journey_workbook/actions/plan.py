@@ -10,12 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from journey_workbook import formats
-from journey_workbook.actions.common import notice_days, open_file, read, renewal_date
+from journey_workbook.actions.common import (close, notice_days, open_file, read,
+                                           renewal_date, save)
 from journey_workbook.book.base import Backend
 from journey_workbook.core.periods import Period
 from journey_workbook.core.plan import decompose, default_calendar
 from journey_workbook.core.values import is_blank
 from journey_workbook.errors import JourneyError
+from journey_workbook.reader import read_journey
 from journey_workbook.report import Report
 from journey_workbook.schema import ENUMS, table
 
@@ -60,6 +62,10 @@ def plan(book: Backend, parts=("plan", "calendar")) -> PlanResult:
     if "plan" in parts:
         book.status("Generating the period plan...")
         _add_plan(book, journey, result)
+        if result.plan_rows:
+            # The new rows answer "there is no plan row for ..." on the Actuals sheet: report
+            # what is still wrong, not what this run just fixed.
+            _, result.report = read_journey(book)
     if "calendar" in parts:
         if "plan" not in parts:  # review topics name the metrics due: use the full plan
             journey.plan.extend(p for t in journey.targets
@@ -72,9 +78,12 @@ def plan(book: Backend, parts=("plan", "calendar")) -> PlanResult:
 
 def plan_file(path, parts=("plan", "calendar")) -> PlanResult:
     book = open_file(path)
-    result = plan(book, parts)
-    if result.plan_rows or result.calendar_rows:
-        book.save()
+    try:
+        result = plan(book, parts)
+        if result.plan_rows or result.calendar_rows:
+            save(book)
+    finally:
+        close(book)
     result.path = str(path)
     return result
 

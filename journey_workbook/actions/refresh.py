@@ -7,10 +7,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Callable, Optional
 
-from journey_workbook.actions.common import notice_days, open_file, read, renewal_date
+from journey_workbook.actions.common import (close, notice_days, open_file, read,
+                                           renewal_date, save)
 from journey_workbook.book.base import Backend
 from journey_workbook.core.attainment import compute_attainment, health_score
 from journey_workbook.core.risks import find_risks, headline
+from journey_workbook.reader import report_missing_table
 from journey_workbook.report import Report
 from journey_workbook.schema import table, texts
 from journey_workbook.writer import attainment_rows, in_table_order, risk_rows
@@ -62,7 +64,7 @@ def refresh(book: Backend, as_of: Optional[date] = None, charts: bool = True,
 
     step("Reading and checking the workbook...")
     journey, report = read(book)
-    _check_outputs(book, journey, report)
+    check_outputs(book, journey, report)
     if not report.valid:
         return RefreshResult(False, report)
     as_of = _as_of(journey, as_of)
@@ -97,11 +99,15 @@ def refresh(book: Backend, as_of: Optional[date] = None, charts: bool = True,
     return result
 
 
-def _check_outputs(book: Backend, journey, report: Report) -> None:
+def check_outputs(book: Backend, journey, report: Report) -> None:
     """Everything refresh writes must be there before anything is written: a workbook whose
     Attainment table or a headline name was deleted gets a message, not a half-written file."""
     for name in OUTPUT_TABLES:
         if book.read_table(name) is None:
+            found = len(report.issues)
+            report_missing_table(book, name, journey.lang, report, required=False)
+            if len(report.issues) > found:  # converted to a range: said where it is
+                continue
             tbl = table(name)
             report.add("missing-table", f"The workbook has no table named {name} (sheet "
                        f"'{tbl.sheet_en}' / '{tbl.sheet_zh}'), where refresh writes its results",
@@ -122,10 +128,13 @@ def _check_outputs(book: Backend, journey, report: Report) -> None:
 def refresh_file(path, as_of: Optional[date] = None, charts: bool = True,
                  progress: Callable[[str], None] = lambda s: None) -> RefreshResult:
     book = open_file(path)
-    result = refresh(book, as_of, charts, progress)
-    if result.ok:
-        progress("Saving...")
-        book.save()
+    try:
+        result = refresh(book, as_of, charts, progress)
+        if result.ok:
+            progress("Saving...")
+            save(book)
+    finally:
+        close(book)
     result.path = str(path)
     return result
 
