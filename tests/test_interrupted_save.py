@@ -267,3 +267,36 @@ def test_a_workbook_open_in_excel_is_not_written(small, capsys):
                           env=environment(), capture_output=True, text=True, timeout=300)
     assert done.returncode == 1 and "open in Excel" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_later_save_removes_temp_files_left_by_a_killed_one(tmp_path):
+    import os
+    import time
+
+    from conftest import run_cli
+
+    path = tmp_path / "client.xlsx"
+    assert run_cli("new", path, "--client", "Acme") == 0
+    stale = tmp_path / ".client.xlsx.k1ll3d.tmp"
+    fresh = tmp_path / ".client.xlsx.s4v1ng.tmp"  # another save may be writing it right now
+    for leftover in (stale, fresh):
+        leftover.write_bytes(b"partial")
+    old = time.time() - 2 * 3600
+    os.utime(stale, (old, old))
+    assert run_cli("new", path, "--client", "Acme", "--force") == 0
+    assert not stale.exists()
+    assert fresh.exists()
+
+
+def test_read_only_mode_is_respected_even_for_root(tmp_path):
+    import os
+    import stat
+
+    from conftest import run_cli
+
+    path = tmp_path / "client.xlsx"
+    assert run_cli("new", path, "--client", "Acme") == 0
+    before = path.read_bytes()
+    os.chmod(path, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+    assert run_cli("new", path, "--client", "Other", "--force") == 1  # a save is needed
+    assert path.read_bytes() == before

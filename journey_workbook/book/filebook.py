@@ -13,7 +13,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import Any, Optional
 
 from openpyxl.cell.rich_text import CellRichText
 from openpyxl.drawing.image import Image
@@ -57,7 +57,9 @@ def check_writable(path: Path) -> None:
                 "not written.",
                 hint="Close it in Excel (or run the command from the Journey ribbon tab "
                      "inside Excel) and try again. If Excel is closed, delete the lock file.")
-    if path.exists() and not os.access(path, os.W_OK):
+    # The mode bits as well as os.access: for root os.access always says yes, but a file
+    # marked read-only was marked so by a person, and is not to be written.
+    if path.exists() and (not os.access(path, os.W_OK) or not path.stat().st_mode & 0o222):
         raise WorkbookLocked(f"{path.name} is read-only, so it was not written.",
                              hint="Clear the read-only flag or save a copy under another name.")
     if not os.access(path.parent if str(path.parent) else Path("."), os.W_OK):
@@ -273,6 +275,7 @@ class FileBook(Backend):
         written = data.getvalue()
         if preserved:
             written = self._splice(written, preserved)
+        _remove_stale_temps(target)
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
         try:
             with os.fdopen(fd, "wb") as fh:
@@ -281,7 +284,7 @@ class FileBook(Backend):
                 os.fsync(fh.fileno())
             checked = self._verify(Path(tmp), preserved) if preserved else None
             if target.exists():
-                shutil.copy2(target, backup_path(target))
+                _backup(target)
                 shutil.copymode(target, tmp)
             else:  # mkstemp makes the file private; a workbook gets the usual permissions
                 umask = os.umask(0)
@@ -340,6 +343,36 @@ class FormulaWithoutValue(str):
 
 def backup_path(path: Path) -> Path:
     return path.with_name(path.name + ".bak")
+
+
+def _backup(target: Path) -> None:
+    """Copy the current file to its .bak atomically: a kill mid-copy must not leave a torn
+    backup in place of a good one."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".bak.tmp", dir=target.parent)
+    os.close(fd)
+    try:
+        shutil.copy2(target, tmp)
+        os.replace(tmp, backup_path(target))
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+#: a temp file older than this is left over from a save that was killed
+_STALE_SECONDS = 3600
+
+
+def _remove_stale_temps(target: Path) -> None:
+    """Hidden temp files of this workbook left by a killed save (a kill skips the clean-up)."""
+    import time
+
+    for leftover in target.parent.glob(f".{target.name}.*.tmp"):
+        try:
+            if time.time() - leftover.stat().st_mtime > _STALE_SECONDS:
+                leftover.unlink()
+        except OSError:
+            pass  # another process's, or already gone
 
 
 def picture_name(image) -> Optional[str]:
