@@ -16,10 +16,10 @@ from journey_workbook.book.base import Backend
 from journey_workbook.core.periods import Period
 from journey_workbook.core.plan import decompose, default_calendar
 from journey_workbook.core.values import is_blank
-from journey_workbook.errors import JourneyError
 from journey_workbook.reader import read_journey
 from journey_workbook.report import Report
 from journey_workbook.schema import ENUMS, table
+from journey_workbook.writer import in_table_order
 
 TOPICS_ZH = {
     "kickoff": "项目启动会",
@@ -126,15 +126,7 @@ def _add_plan(book: Backend, journey, result: PlanResult) -> None:
 
 def _order(rows, table_name, journey):
     """Rows are built in schema column order; put them in the order the table has now."""
-    raw = journey.raw[table_name]
-    from journey_workbook.schema.tables import header_map, normalise_header
-
-    tbl = table(table_name)
-    names = header_map(tbl)
-    keys = [c.key for c in tbl.columns]
-    positions = [names.get(normalise_header(h)) for h in raw.headers]
-    return [[row[keys.index(k)] if k in keys and keys.index(k) < len(row) else None
-             for k in positions] for row in rows]
+    return in_table_order(journey.raw[table_name], table_name, rows)
 
 
 def _csm_from_roles(role_owners: dict[str, str]) -> str:
